@@ -1,0 +1,26 @@
+"""``cloudlab show``: the task sheet, with a lab's own parameters when given a lab."""
+
+from __future__ import annotations
+
+import click
+
+from cloudlab.cli.common import LANG_OPTION, catalog, handle_errors
+from cloudlab.scenarios.params import seat_params
+from cloudlab.scenarios.tasksheet import render_task_sheet
+from cloudlab.state import StateStore
+
+
+@click.command("show")
+@click.argument("name")
+@LANG_OPTION
+@handle_errors
+def show_command(name: str, lang: str) -> None:
+    """Print the task sheet of SCENARIO or LAB (a lab's sheet shows that lab's parameters)."""
+    store = StateStore()
+    if store.exists(name):
+        record = store.load(name)
+        scenario, params = catalog().get(record.scenario), record.params
+    else:
+        scenario = catalog().get(name)
+        params = seat_params(scenario.model, 0)
+    click.echo(render_task_sheet(scenario, lang, params))

@@ -1,0 +1,86 @@
+"""Run a scenario's rubric against a lab's hosts, in-process, and return a Score."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cloudlab.errors import GradingError
+from cloudlab.grading.context import LabContext
+from cloudlab.grading.plugin import RubricPlugin
+from cloudlab.grading.score import Score
+
+HEALTH_TIMEOUT = 20
+
+
+def health_gate(context: LabContext) -> None:
+    """Every host must answer a trivial command, or there is nothing fair to grade."""
+    broken = []
+    for name, container in context.containers.items():
+        try:
+            result = context.host(name).run(f"timeout {HEALTH_TIMEOUT} true")
+            if result.rc != 0:
+                broken.append(f"{name} ({container}): {result.stderr.strip() or 'rc ' + str(result.rc)}")
+        except Exception as error:  # testinfra raises plain RuntimeError for a missing container
+            broken.append(f"{name} ({container}): {str(error).strip().splitlines()[0][:200]}")
+    if broken:
+        raise GradingError(
+            "environment broken, no score given: "
+            + "; ".join(broken)
+            + ". Bring the hosts back with 'cloudlab reset' (or 'cloudlab up')."
+        )
+
+
+def run_rubric(rubric_dir: Path, context: LabContext) -> RubricPlugin:
+    """Run every ``test_*.py`` under ``rubric_dir``; return the plugin holding the results."""
+    plugin = RubricPlugin(context)
+    with tempfile.TemporaryDirectory(prefix="cloudlab-grade-") as scratch:
+        ini = Path(scratch) / "pytest.ini"
+        ini.write_text("[pytest]\n", encoding="utf-8")  # ignore the project's own pytest settings
+        arguments = [
+            str(rubric_dir),
+            "-c",
+            str(ini),
+            "--rootdir",
+            str(rubric_dir),
+            "--import-mode=importlib",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+            "-p",
+            "no:randomly",
+            "-p",
+            "no:terminal",
+            "-p",
+            "no:logging",
+            "-W",
+            "ignore",
+            "-s",
+            "-o",
+            "python_files=test_*.py",
+        ]
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            exit_code = pytest.main(arguments, plugins=[plugin])
+    if plugin.rubric_errors:
+        raise GradingError("the rubric is broken:\n  " + "\n  ".join(plugin.rubric_errors))
+    if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise GradingError(f"{rubric_dir}: the rubric could not be run (pytest exit {int(exit_code)})")
+    if not plugin.results:
+        raise GradingError(f"{rubric_dir}: the rubric has no checks")
+    return plugin
+
+
+def grade(
+    *, lab: str, scenario: str, rubric_dir: Path, containers: dict[str, str], params: dict[str, Any], pass_mark: int
+) -> Score:
+    """Health gate, then the rubric; a broken environment raises instead of scoring low."""
+    context = LabContext(scenario=scenario, containers=containers, params=params)
+    health_gate(context)
+    plugin = run_rubric(rubric_dir, context)
+    return Score(lab=lab, scenario=scenario, pass_mark=pass_mark, checks=tuple(plugin.results))

@@ -1,0 +1,108 @@
+"""The pytest plugin that turns a rubric run into check results.
+
+It gives each check the ``lab`` fixture, retries checks that declare ``wait``, and records
+each outcome with the candidate-facing reason. Rubric problems (a file that fails to import,
+a test without ``@check``, a repeated id) are collected as rubric errors, not as failures.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from cloudlab.grading.api import CheckSpec, Fail, Partial, Text
+from cloudlab.grading.context import LabContext
+from cloudlab.grading.score import ERROR, FAIL, PASS, CheckResult
+
+RETRY_INTERVAL = 2.0
+
+
+def spec_of(item: pytest.Item) -> CheckSpec | None:
+    return getattr(getattr(item, "obj", None), "cloudlab_check", None)
+
+
+def reason_for(error: BaseException) -> Text:
+    if isinstance(error, Fail):
+        return error.reason
+    detail = f"{error.__class__.__name__}: {error}".strip().splitlines()[0][:300]
+    return Text(zh=f"检查时出现意外结果（{detail}）", en=f"unexpected result while checking ({detail})")
+
+
+class RubricPlugin:
+    def __init__(self, context: LabContext) -> None:
+        self.context = context
+        self.results: list[CheckResult] = []
+        self.rubric_errors: list[str] = []
+        self._partials: dict[str, Partial] = {}
+        self._started: dict[str, float] = {}
+
+    @pytest.fixture
+    def lab(self) -> LabContext:
+        return self.context
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            text = str(report.longrepr).strip().splitlines()
+            self.rubric_errors.append(f"{report.nodeid}: cannot be loaded: {text[-1] if text else 'unknown error'}")
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        seen: dict[str, str] = {}
+        for item in items:
+            spec = spec_of(item)
+            path, line, _ = item.location
+            where = f"{path}:{(line or 0) + 1}"
+            if spec is None:
+                self.rubric_errors.append(f"{where}: {item.name} has no @check(...) (id, points, skills, title)")
+            elif spec.id in seen:
+                self.rubric_errors.append(f"{where}: check id {spec.id!r} is already used at {seen[spec.id]}")
+            else:
+                seen[spec.id] = where
+        if self.rubric_errors:
+            items.clear()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool:
+        spec = spec_of(pyfuncitem)
+        assert spec is not None
+        arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+        deadline = time.monotonic() + spec.wait
+        self._started[pyfuncitem.nodeid] = time.monotonic()
+        while True:
+            try:
+                value = pyfuncitem.obj(**arguments)
+            except Exception:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise
+                time.sleep(min(RETRY_INTERVAL, remaining))
+                continue
+            if isinstance(value, Partial):
+                self._partials[pyfuncitem.nodeid] = value
+            return True
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+        outcome = yield
+        report = outcome.get_result()
+        spec = spec_of(item)
+        if spec is None or (call.when == "setup" and report.passed) or call.when == "teardown":
+            return
+        seconds = round(time.monotonic() - self._started.get(item.nodeid, time.monotonic()), 2)
+        if call.when == "setup":  # a fixture failed: the check could not even start
+            error = call.excinfo.value if call.excinfo else RuntimeError("setup failed")
+            self.results.append(self._result(spec, ERROR, 0, reason_for(error), seconds))
+        elif call.excinfo is not None:
+            self.results.append(self._result(spec, FAIL, 0, reason_for(call.excinfo.value), seconds))
+        else:
+            partial = self._partials.get(item.nodeid)
+            if partial is not None and spec.partial and partial.earned < spec.points:
+                earned = max(0, partial.earned)
+                self.results.append(self._result(spec, FAIL, earned, partial.reason, seconds))
+            else:
+                self.results.append(self._result(spec, PASS, spec.points, None, seconds))
+
+    @staticmethod
+    def _result(spec: CheckSpec, outcome: str, earned: int, reason: Text | None, seconds: float) -> CheckResult:
+        return CheckResult(spec.id, spec.points, earned, outcome, spec.title, spec.skills, reason, seconds)

@@ -1,0 +1,22 @@
+"""Render a scenario's task sheet in the candidate's language with the seat's parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+
+from cloudlab.errors import ScenarioError
+from cloudlab.scenarios.loader import LoadedScenario
+
+
+def render_task_sheet(scenario: LoadedScenario, lang: str, params: dict[str, Any]) -> str:
+    path = scenario.folder / f"task.{lang}.md"
+    environment = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)  # noqa: S701 - Markdown, not HTML
+    try:
+        template = environment.from_string(path.read_text(encoding="utf-8"))
+        return template.render(**params, scenario=scenario.model)
+    except jinja2.TemplateSyntaxError as error:
+        raise ScenarioError(f"{path}: line {error.lineno}: {error.message}") from None
+    except jinja2.UndefinedError as error:
+        raise ScenarioError(f"{path}: {error.message}; declare it under params in scenario.yml") from None
