@@ -11,18 +11,21 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cloudlab.errors import LabError, PlaybookFailedError
+from cloudlab.evidence import build_payload, load_or_create_key, sign, write_bundle
 from cloudlab.grading.engine import grade as grade_rubric
 from cloudlab.grading.score import Score
+from cloudlab.grading.validate import validate_rubric
 from cloudlab.providers.base import HostStatus, Provider, Provisioned, ProvisionedHost
 from cloudlab.runner.events import Progress
 from cloudlab.runner.result import PlayResult
 from cloudlab.runner.run import run_playbook
 from cloudlab.scenarios.loader import Catalog, LoadedScenario
 from cloudlab.scenarios.params import seat_params, secret_values
-from cloudlab.state import HostRecord, LabRecord, StateStore
+from cloudlab.state import HostRecord, LabRecord, StateStore, now_iso
 
 READY_STATES = {"ready", "solved", "faulted"}
 ImageSource = Callable[[], str]
@@ -94,6 +97,7 @@ class LabService:
     def up(self, scenario_id: str, lab: str | None = None, seed: int | None = None) -> tuple[LabRecord, PlayResult]:
         """Create the hosts and run setup. An unfinished lab of the same name is converged."""
         scenario = self.catalog.get(scenario_id)
+        validate_rubric(scenario)  # a broken rubric is reported before any host exists
         name = lab or scenario.id
         with self.store.locked(name):
             record = self.store.load(name) if self.store.exists(name) else None
@@ -173,10 +177,17 @@ class LabService:
             return result
 
     def grade(self, lab: str) -> Score:
+        return self.grade_with_evidence(lab)[0]
+
+    def grade_with_evidence(
+        self, lab: str, evidence: Path | None = None, mode: str = "practice", candidate: str | None = None
+    ) -> tuple[Score, Path]:
+        """Grade and write the signed evidence bundle (into the lab's folder unless a path is given)."""
         with self.store.locked(lab):
             record = self._require_ready(lab)
             scenario = self._scenario_of(record)
-            return grade_rubric(
+            started = now_iso()
+            score = grade_rubric(
                 lab=lab,
                 scenario=scenario.id,
                 rubric_dir=scenario.rubric_dir,
@@ -184,6 +195,13 @@ class LabService:
                 params=record.params,
                 pass_mark=scenario.model.pass_mark,
             )
+            payload = build_payload(
+                score, scenario, record.params, mode=mode, started=started, candidate=candidate or lab
+            )
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            path = evidence or self.store.lab_dir(lab) / "evidence" / f"{stamp}-grade.json"
+            write_bundle(path, sign(payload, load_or_create_key(self.store.home)))
+            return score, path
 
     def reset(self, lab: str) -> LabRecord:
         with self.store.locked(lab):

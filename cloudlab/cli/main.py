@@ -11,11 +11,13 @@ from cloudlab.cli.grade import grade_command
 from cloudlab.cli.image import image_command
 from cloudlab.cli.list_cmd import list_command
 from cloudlab.cli.reset import reset_command
+from cloudlab.cli.selftest import selftest_command
 from cloudlab.cli.shell import shell_command
 from cloudlab.cli.show import show_command
 from cloudlab.cli.solve import solve_command
 from cloudlab.cli.status import status_command
 from cloudlab.cli.up import up_command
+from cloudlab.cli.verify_result import verify_result_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,5 +39,7 @@ for command in (
     down_command,
     doctor_command,
     image_command,
+    selftest_command,
+    verify_result_command,
 ):
     cli.add_command(command)

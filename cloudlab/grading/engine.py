@@ -36,8 +36,11 @@ def health_gate(context: LabContext) -> None:
         )
 
 
-def run_rubric(rubric_dir: Path, context: LabContext) -> RubricPlugin:
-    """Run every ``test_*.py`` under ``rubric_dir``; return the plugin holding the results."""
+def run_rubric(rubric_dir: Path, context: LabContext, collect_only: bool = False) -> RubricPlugin:
+    """Run every ``test_*.py`` under ``rubric_dir``; return the plugin holding the results.
+
+    With ``collect_only`` nothing runs: the rubric is only imported and its checks listed.
+    """
     plugin = RubricPlugin(context)
     with tempfile.TemporaryDirectory(prefix="cloudlab-grade-") as scratch:
         ini = Path(scratch) / "pytest.ini"
@@ -69,9 +72,11 @@ def run_rubric(rubric_dir: Path, context: LabContext) -> RubricPlugin:
             exit_code = pytest.main(arguments, plugins=[plugin])
     if plugin.rubric_errors:
         raise GradingError("the rubric is broken:\n  " + "\n  ".join(plugin.rubric_errors))
-    if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+    if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise GradingError(f"{rubric_dir}: the rubric could not be run (pytest exit {int(exit_code)})")
-    if not plugin.results:
+    if not plugin.collected:
+        raise GradingError(f"{rubric_dir}: the rubric has no checks")
+    if not collect_only and not plugin.results:
         raise GradingError(f"{rubric_dir}: the rubric has no checks")
     return plugin
 

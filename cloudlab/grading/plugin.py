@@ -8,6 +8,7 @@ a test without ``@check``, a repeated id) are collected as rubric errors, not as
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -35,8 +36,13 @@ class RubricPlugin:
         self.context = context
         self.results: list[CheckResult] = []
         self.rubric_errors: list[str] = []
+        self.collected: list[tuple[CheckSpec, str]] = []
         self._partials: dict[str, Partial] = {}
         self._started: dict[str, float] = {}
+        self._started_at: dict[str, str] = {}
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self.context.take_observations()  # drop what earlier checks' teardown ran
 
     @pytest.fixture
     def lab(self) -> LabContext:
@@ -51,14 +57,15 @@ class RubricPlugin:
         seen: dict[str, str] = {}
         for item in items:
             spec = spec_of(item)
-            path, line, _ = item.location
-            where = f"{path}:{(line or 0) + 1}"
+            _, line, _ = item.location
+            where = f"{item.path}:{(line or 0) + 1}"
             if spec is None:
                 self.rubric_errors.append(f"{where}: {item.name} has no @check(...) (id, points, skills, title)")
             elif spec.id in seen:
                 self.rubric_errors.append(f"{where}: check id {spec.id!r} is already used at {seen[spec.id]}")
             else:
                 seen[spec.id] = where
+                self.collected.append((spec, where))
         if self.rubric_errors:
             items.clear()
 
@@ -69,6 +76,7 @@ class RubricPlugin:
         arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
         deadline = time.monotonic() + spec.wait
         self._started[pyfuncitem.nodeid] = time.monotonic()
+        self._started_at[pyfuncitem.nodeid] = datetime.now(UTC).isoformat(timespec="milliseconds")
         while True:
             try:
                 value = pyfuncitem.obj(**arguments)
@@ -90,19 +98,34 @@ class RubricPlugin:
         if spec is None or (call.when == "setup" and report.passed) or call.when == "teardown":
             return
         seconds = round(time.monotonic() - self._started.get(item.nodeid, time.monotonic()), 2)
+        timing = (seconds, self._started_at.get(item.nodeid, ""))
         if call.when == "setup":  # a fixture failed: the check could not even start
             error = call.excinfo.value if call.excinfo else RuntimeError("setup failed")
-            self.results.append(self._result(spec, ERROR, 0, reason_for(error), seconds))
+            self.results.append(self._result(spec, ERROR, 0, reason_for(error), timing))
         elif call.excinfo is not None:
-            self.results.append(self._result(spec, FAIL, 0, reason_for(call.excinfo.value), seconds))
+            self.results.append(self._result(spec, FAIL, 0, reason_for(call.excinfo.value), timing))
         else:
             partial = self._partials.get(item.nodeid)
             if partial is not None and spec.partial and partial.earned < spec.points:
-                earned = max(0, partial.earned)
-                self.results.append(self._result(spec, FAIL, earned, partial.reason, seconds))
+                earned = min(max(0, partial.earned), spec.points)
+                self.results.append(self._result(spec, FAIL, earned, partial.reason, timing))
             else:
-                self.results.append(self._result(spec, PASS, spec.points, None, seconds))
+                self.results.append(self._result(spec, PASS, spec.points, None, timing))
 
-    @staticmethod
-    def _result(spec: CheckSpec, outcome: str, earned: int, reason: Text | None, seconds: float) -> CheckResult:
-        return CheckResult(spec.id, spec.points, earned, outcome, spec.title, spec.skills, reason, seconds)
+    def _result(
+        self, spec: CheckSpec, outcome: str, earned: int, reason: Text | None, timing: tuple[float, str]
+    ) -> CheckResult:
+        return CheckResult(
+            id=spec.id,
+            points=spec.points,
+            earned=earned,
+            outcome=outcome,
+            title=spec.title,
+            skills=spec.skills,
+            reason=reason,
+            seconds=timing[0],
+            hint=spec.hint,
+            hidden=spec.hidden,
+            started_at=timing[1],
+            observations=self.context.take_observations(),
+        )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudlab.grading.api import Text
+from cloudlab.grading.context import Observation
 
 PASS, FAIL, ERROR = "pass", "fail", "error"
 
@@ -20,6 +21,10 @@ class CheckResult:
     skills: tuple[str, ...]
     reason: Text | None = None
     seconds: float = 0.0
+    hint: Text | None = None
+    hidden: bool = False
+    started_at: str = ""
+    observations: tuple[Observation, ...] = ()
 
     def message(self, lang: str) -> str:
         """The line the candidate reads: the title, and why it failed when it did."""

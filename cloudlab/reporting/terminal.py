@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
-from cloudlab.grading.score import PASS, Score
+from cloudlab.grading.score import Score
+from cloudlab.reporting.modes import check_hint, check_message, hidden_total, visible_checks
 
 LABELS = {
-    "zh": {"pass": "通过", "fail": "未通过", "error": "出错", "score": "得分", "mark": "及格线", "result": "结果"},
-    "en": {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "score": "Score", "mark": "pass mark", "result": "Result"},
-}
+    "zh": {
+        "pass": "通过", "fail": "未通过", "error": "出错", "score": "得分", "mark": "及格线", "result": "结果",
+        "hint": "提示", "hidden": "隐藏检查", "saw": "执行",
+    },
+    "en": {
+        "pass": "PASS", "fail": "FAIL", "error": "ERROR", "score": "Score", "mark": "pass mark", "result": "Result",
+        "hint": "hint", "hidden": "hidden checks", "saw": "ran",
+    },
+}  # fmt: skip
+OUTPUT_LINES = 6
 
 
-def render_score(score: Score, lang: str) -> str:
+def render_score(score: Score, lang: str, mode: str = "practice") -> str:
     labels = LABELS[lang]
     width = max(len(labels[k]) for k in ("pass", "fail", "error"))
     lines = [f"{score.scenario} / {score.lab}"]
-    for check in score.checks:
+    for check in visible_checks(score, mode):
         status = labels[check.outcome].ljust(width)
         points = f"{check.earned}/{check.points}"
-        lines.append(f"  {status}  {points:>5}  {check.message(lang)}")
+        lines.append(f"  {status}  {points:>5}  {check_message(check, lang, mode)}")
+        hint = check_hint(check, lang, mode)
+        if hint:
+            lines.append(f"  {'':{width}}  {'':>5}  {labels['hint']}: {hint}")
+        if mode == "instructor":
+            lines += observation_lines(check.observations, labels["saw"])
+    hidden = hidden_total(score, mode)
+    if hidden is not None:
+        lines.append(f"  {labels['hidden']}: {hidden.passed}/{hidden.checks}, {hidden.earned}/{hidden.points}")
     verdict = labels["pass"] if score.passed else labels["fail"]
     lines.append(
         f"{labels['score']}: {score.score}/{score.max} ({score.percent:g}%)   "
@@ -26,5 +42,12 @@ def render_score(score: Score, lang: str) -> str:
     return "\n".join(lines)
 
 
-def passed_count(score: Score) -> int:
-    return sum(1 for check in score.checks if check.outcome == PASS)
+def observation_lines(observations: tuple, ran: str) -> list[str]:  # type: ignore[type-arg]
+    lines = []
+    for seen in observations:
+        lines.append(f"        {ran} [{seen.host}] {seen.command}  → rc {seen.rc}")
+        output = (seen.stdout + seen.stderr).strip().splitlines()
+        lines += [f"          | {line[:160]}" for line in output[:OUTPUT_LINES]]
+        if len(output) > OUTPUT_LINES:
+            lines.append(f"          | … {len(output) - OUTPUT_LINES} more lines")
+    return lines

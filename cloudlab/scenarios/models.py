@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cloudlab.standard import is_known_skill
+
 NAME = r"^[a-z][a-z0-9-]{0,30}$"
 PARAM_NAME = r"^[a-z][a-z0-9_]{0,40}$"
 SKILL_CODE = r"^\d+\.\d+\.\d+$"
@@ -99,6 +101,16 @@ class Scenario(Strict):
     params: dict[Annotated[str, Field(pattern=PARAM_NAME)], Param] = Field(default_factory=dict)
     baseline: list[str] = Field(default_factory=list, description="check ids setup alone satisfies")
     faults: dict[Annotated[str, Field(pattern=NAME)], Fault] = Field(default_factory=dict)
+
+    @field_validator("skills")
+    @classmethod
+    def _known_skills(cls, skills: list[str]) -> list[str]:
+        unknown = [code for code in skills if not is_known_skill(code)]
+        if unknown:
+            raise ValueError(
+                f"unknown skill code(s) {', '.join(unknown)}; known codes are in cloudlab/standard/skills.yml"
+            )
+        return skills
 
     @field_validator("hosts")
     @classmethod

@@ -1,0 +1,129 @@
+"""``selftest``: the rubric proves itself on a real lab.
+
+1. up → grade: exactly the scenario's declared baseline checks pass;
+2. solve → grade: 100 %;
+3. solve again: nothing changes (idempotence);
+4. each fault on the solved lab → grade: exactly the checks it declares fail → reset → baseline.
+
+The rubric is validated before any lab is touched; the lab is removed at the end unless kept.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from cloudlab.errors import CloudlabError
+from cloudlab.grading.score import Score
+from cloudlab.grading.validate import validate_rubric
+from cloudlab.labs import LabService
+
+
+@dataclass
+class Step:
+    name: str
+    expected: str
+    got: str = ""
+    ok: bool = False
+    seconds: float = 0.0
+
+
+@dataclass
+class SelftestReport:
+    scenario: str
+    lab: str
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.steps) and all(step.ok for step in self.steps)
+
+
+def describe(ids: set[str], word: str) -> str:
+    return f"{word}: " + (", ".join(sorted(ids)) if ids else "none")
+
+
+def compare_failing(score: Score, expected_failing: set[str]) -> tuple[bool, str]:
+    failing = {check.id for check in score.checks if check.outcome != "pass"}
+    if failing == expected_failing:
+        return True, describe(failing, "fail")
+    extra, missing = failing - expected_failing, expected_failing - failing
+    parts = []
+    if extra:
+        parts.append("also failed: " + ", ".join(sorted(extra)))
+    if missing:
+        parts.append("did not fail: " + ", ".join(sorted(missing)))
+    return False, "; ".join(parts)
+
+
+class Selftest:
+    def __init__(self, labs: LabService, on_step: Callable[[Step], None] | None = None) -> None:
+        self.labs = labs
+        self.on_step = on_step
+
+    @contextmanager
+    def step(self, report: SelftestReport, name: str, expected: str) -> Iterator[Step]:
+        step = Step(name, expected)
+        report.steps.append(step)
+        started = time.monotonic()
+        try:
+            yield step
+        except CloudlabError as error:
+            step.ok, step.got = False, f"error: {str(error).splitlines()[0]}"
+            raise
+        finally:
+            step.seconds = round(time.monotonic() - started, 1)
+            if self.on_step is not None:
+                self.on_step(step)
+
+    def run(self, scenario_id: str, keep: bool = False) -> SelftestReport:
+        scenario = self.labs.catalog.get(scenario_id)
+        all_ids = {check.spec.id for check in validate_rubric(scenario)}
+        baseline_failing = all_ids - set(scenario.model.baseline)
+        lab = f"selftest-{scenario.id}"[:41]
+        report = SelftestReport(scenario.id, lab)
+        if self.labs.store.exists(lab) or self.labs.provider.describe(lab):
+            self.labs.down(lab)
+        try:
+            self._run_steps(
+                report, lab, scenario.id, baseline_failing, {n: set(f.breaks) for n, f in scenario.model.faults.items()}
+            )
+        except CloudlabError:
+            pass  # the failing step carries the error; later steps cannot run
+        finally:
+            if not keep:
+                self.labs.down(lab)
+        return report
+
+    def _grade_step(self, report: SelftestReport, name: str, lab: str, expected_failing: set[str]) -> None:
+        with self.step(report, name, describe(expected_failing, "fail")) as step:
+            step.ok, step.got = compare_failing(self.labs.grade(lab), expected_failing)
+
+    def _run_steps(
+        self, report: SelftestReport, lab: str, scenario: str, baseline: set[str], faults: dict[str, set[str]]
+    ) -> None:
+        with self.step(report, "up", "setup succeeds") as step:
+            self.labs.up(scenario, lab, seed=1)
+            step.ok, step.got = True, "ready"
+        self._grade_step(report, "grade after setup (baseline)", lab, baseline)
+        with self.step(report, "solve", "solution applies") as step:
+            self.labs.solve(lab)
+            step.ok, step.got = True, "solved"
+        self._grade_step(report, "grade after solve (100 %)", lab, set())
+        with self.step(report, "solve again (idempotent)", "changed=0") as step:
+            changed = self.labs.solve(lab).changed
+            step.ok, step.got = changed == 0, f"changed={changed}"
+        for name, breaks in faults.items():
+            with self.step(report, f"fault {name}", "fault applies") as step:
+                self.labs.fault(lab, name)
+                step.ok, step.got = True, "applied"
+            self._grade_step(report, f"grade after fault {name}", lab, breaks)
+            with self.step(report, "reset", "back to setup") as step:
+                self.labs.reset(lab)
+                step.ok, step.got = True, "reset"
+            self._grade_step(report, "grade after reset (baseline)", lab, baseline)
+            with self.step(report, "solve", "solution applies") as step:
+                self.labs.solve(lab)
+                step.ok, step.got = True, "solved"
