@@ -42,7 +42,13 @@ class SelftestReport:
 
 
 def describe(ids: set[str], word: str) -> str:
-    return f"{word}: " + (", ".join(sorted(ids)) if ids else "none")
+    """``fail: none`` / ``fail: a, b`` / ``fail 6: a, b, …`` — short enough for one table row."""
+    if not ids:
+        return f"{word}: none"
+    names = sorted(ids)
+    if len(names) <= 2:
+        return f"{word}: {', '.join(names)}"
+    return f"{word} {len(names)}: {', '.join(names[:2])}, …"
 
 
 def compare_failing(score: Score, expected_failing: set[str]) -> tuple[bool, str]:

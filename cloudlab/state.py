@@ -111,8 +111,11 @@ class StateStore:
             known = ", ".join(self.lab_names()) or "none"
             raise LabError(f"no lab named {lab!r}; existing labs: {known} (see 'cloudlab status')")
         try:
-            return LabRecord.from_json(json.loads(path.read_text(encoding="utf-8")))
-        except (ValueError, TypeError) as error:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError(f"expected a JSON object, found {type(data).__name__}")
+            return LabRecord.from_json(data)
+        except (ValueError, TypeError, KeyError) as error:
             raise LabError(
                 f"{path}: the lab record is damaged ({error}); remove the lab with 'cloudlab down {lab}'"
             ) from None

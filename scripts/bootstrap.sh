@@ -13,7 +13,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-packages="docker.io debootstrap python3-venv python3-dev make git iproute2 ca-certificates"
+packages="docker.io debootstrap python3-venv python3-dev make git iproute2 ca-certificates chromium fonts-noto-cjk"
 missing=""
 for package in $packages; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing="$missing $package"

@@ -10,12 +10,14 @@ import click
 from cloudlab.cli.common import handle_errors, service
 from cloudlab.selftest import Selftest, Step
 
-ROW = "{:<34} {:<44} {:<44} {:>7}  {}"
+ROW = "{:<36} {:<46} {:<46} {:>7}  {}"
 
 
 def print_step(step: Step) -> None:
     mark = "ok" if step.ok else "MISMATCH"
-    click.echo(ROW.format(step.name[:34], step.expected[:44], step.got[:44], f"{step.seconds:.1f}s", mark))
+    click.echo(ROW.format(step.name[:36], step.expected[:46], step.got[:46], f"{step.seconds:.1f}s", mark))
+    if not step.ok and len(step.got) > 46:
+        click.echo(f"    {step.got}")
 
 
 @click.command("selftest")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,18 @@ def health_gate(context: LabContext) -> None:
             + "; ".join(broken)
             + ". Bring the hosts back with 'cloudlab reset' (or 'cloudlab up')."
         )
+
+
+def forget_rubric_modules(rubric_dir: Path) -> None:
+    """Drop imported rubric modules before and after a run.
+
+    pytest names a rubric module by its file name alone (``test_lb``), so a cached module would
+    shadow another scenario's file of the same name, or a rubric edited since the last grade.
+    """
+    for name, module in list(sys.modules.items()):
+        location = getattr(module, "__file__", None)
+        if location and (Path(location).parent == rubric_dir or Path(location).parent.name == "rubric"):
+            del sys.modules[name]
 
 
 def run_rubric(rubric_dir: Path, context: LabContext, collect_only: bool = False) -> RubricPlugin:
@@ -68,8 +81,14 @@ def run_rubric(rubric_dir: Path, context: LabContext, collect_only: bool = False
             "-o",
             "python_files=test_*.py",
         ]
+        if collect_only:
+            arguments.append("--collect-only")
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            exit_code = pytest.main(arguments, plugins=[plugin])
+            forget_rubric_modules(rubric_dir)
+            try:
+                exit_code = pytest.main(arguments, plugins=[plugin])
+            finally:
+                forget_rubric_modules(rubric_dir)
     if plugin.rubric_errors:
         raise GradingError("the rubric is broken:\n  " + "\n  ".join(plugin.rubric_errors))
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):

@@ -7,6 +7,7 @@ a test without ``@check``, a repeated id) are collected as rubric errors, not as
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,7 @@ from cloudlab.grading.context import LabContext
 from cloudlab.grading.score import ERROR, FAIL, PASS, CheckResult
 
 RETRY_INTERVAL = 2.0
+LOCATION = re.compile(r"^(\S+\.py):(\d+):", re.MULTILINE)
 
 
 def spec_of(item: pytest.Item) -> CheckSpec | None:
@@ -29,6 +31,17 @@ def reason_for(error: BaseException) -> Text:
         return error.reason
     detail = f"{error.__class__.__name__}: {error}".strip().splitlines()[0][:300]
     return Text(zh=f"检查时出现意外结果（{detail}）", en=f"unexpected result while checking ({detail})")
+
+
+def describe_collect_error(nodeid: str, longrepr: str) -> str:
+    """``file:line: cannot be loaded: Error: message`` from pytest's import traceback."""
+    where = nodeid
+    for match in LOCATION.finditer(longrepr):
+        if match.group(1).endswith(nodeid.split("::")[0]):
+            where = f"{match.group(1)}:{match.group(2)}"
+    errors = [line[1:].strip() for line in longrepr.splitlines() if line.startswith("E ")]
+    message = errors[-1] if errors else (longrepr.strip().splitlines() or ["unknown error"])[-1]
+    return f"{where}: cannot be loaded: {message}"
 
 
 class RubricPlugin:
@@ -50,8 +63,7 @@ class RubricPlugin:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            text = str(report.longrepr).strip().splitlines()
-            self.rubric_errors.append(f"{report.nodeid}: cannot be loaded: {text[-1] if text else 'unknown error'}")
+            self.rubric_errors.append(describe_collect_error(report.nodeid, str(report.longrepr)))
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         seen: dict[str, str] = {}

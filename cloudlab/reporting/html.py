@@ -19,7 +19,7 @@ WORDS = {
         "report": "实训评分报告", "candidate": "考生", "lab": "实验环境", "time": "评分时间", "mode": "模式",
         "score": "得分", "pass_mark": "及格线", "passed": "通过", "failed": "未通过", "checks": "检查项",
         "check": "检查内容", "result": "结果", "points": "分值", "skills": "技能代码", "hint": "提示",
-        "hidden": "隐藏检查", "by_skill": "按技能统计", "code": "代码", "skill": "技能", "generated": "由以下工具生成",
+        "hidden": "隐藏检查", "by_skill": "按技能统计", "code": "代码", "skill": "技能", "generated": "生成工具：",
         "evidence": "评分证据", "pass": "通过", "fail": "未通过", "error": "出错",
         "practice": "练习", "exam": "考试", "instructor": "教师",
     },

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from cloudlab.grading.score import Score
 from cloudlab.reporting.modes import check_hint, check_message, hidden_total, visible_checks
 
@@ -18,12 +20,21 @@ LABELS = {
 OUTPUT_LINES = 6
 
 
+def display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
 def render_score(score: Score, lang: str, mode: str = "practice") -> str:
     labels = LABELS[lang]
-    width = max(len(labels[k]) for k in ("pass", "fail", "error"))
+    width = max(display_width(labels[k]) for k in ("pass", "fail", "error"))
     lines = [f"{score.scenario} / {score.lab}"]
     for check in visible_checks(score, mode):
-        status = labels[check.outcome].ljust(width)
+        status = pad(labels[check.outcome], width)
         points = f"{check.earned}/{check.points}"
         lines.append(f"  {status}  {points:>5}  {check_message(check, lang, mode)}")
         hint = check_hint(check, lang, mode)

@@ -28,19 +28,25 @@ class Progress:
         return f"ok={self.ok} changed={self.changed} failed={self.failed}  {where}".rstrip()
 
 
+GENERIC_MESSAGES = frozenset({"non-zero return code", "One or more items failed"})
+
+
 def failure_message(result: dict[str, Any]) -> str:
     """The most useful sentence from a failed task's result."""
+    for item in result.get("results") or ():  # a loop: the first failed item says why
+        if isinstance(item, dict) and item.get("failed"):
+            label = item.get(str(item.get("ansible_loop_var", "item")))
+            reason = failure_message(item)
+            return f"{label}: {reason}" if isinstance(label, str | int) and str(label) not in reason else reason
     parts = []
     for key in ("msg", "reason", "stderr", "stdout"):
         value = result.get(key)
         if isinstance(value, str) and value.strip():
+            if key in ("msg", "reason") and value.strip() in GENERIC_MESSAGES:
+                continue  # command/shell: the real reason is in stderr
             parts.append(value.strip())
             if key in ("msg", "reason"):
                 break
-    if not parts and result.get("results"):  # a loop: report the first failed item
-        for item in result["results"]:
-            if isinstance(item, dict) and item.get("failed"):
-                return failure_message(item)
     text = " | ".join(parts) or "no message"
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "…"
 

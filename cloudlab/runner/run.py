@@ -65,14 +65,15 @@ def scrub_tree(folder: Path, secrets: Iterable[str]) -> None:
         if not path.is_file():
             continue
         try:
-            text = path.read_text(encoding="utf-8")
+            with path.open(encoding="utf-8", newline="") as stream:
+                text = stream.read()
         except (UnicodeDecodeError, OSError):
             continue
         scrubbed = text
         for value in values:
             scrubbed = scrubbed.replace(value, MASK)
         if scrubbed != text:
-            path.write_text(scrubbed, encoding="utf-8")
+            path.write_text(scrubbed, encoding="utf-8", newline="")
 
 
 def run_playbook(

@@ -58,12 +58,24 @@ def describe_validation_error(path: Path, error: ValidationError) -> str:
 
 def read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ScenarioError(
+            f"{path}: not UTF-8 text (byte {error.start} is 0x{error.object[error.start]:02x}); save the file as UTF-8"
+        ) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f": line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        raise ScenarioError(f"{path}{where}: not valid YAML: {error.problem or error}") from None
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        raise ScenarioError(
+            f"{path}: line {line}: not valid YAML: control character {error.character!r} is not allowed; remove it"
+        ) from None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise ScenarioError(f"{path}:{where}: not valid YAML: {problem}") from None
+        raise ScenarioError(f"{path}: not valid YAML: {error}") from None
 
 
 def load_scenario_file(folder: Path) -> LoadedScenario:

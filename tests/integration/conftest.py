@@ -27,7 +27,9 @@ class Cli:
             [*CLOUDLAB, *args], env=self.env, capture_output=True, text=True, timeout=timeout, check=False
         )
         if check and result.returncode != 0:
-            raise AssertionError(f"cloudlab {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+            raise AssertionError(
+                f"cloudlab {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+            )
         return result
 
     def json(self, *args: str, check: bool = True) -> dict[str, object]:
@@ -58,7 +60,9 @@ def docker_objects(lab: str) -> list[str]:
     for kind in ("ps -a", "network ls", "image ls"):
         result = subprocess.run(
             ["docker", *kind.split(), "-q", "--filter", f"label=cloudlab.lab={lab}"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         found += [f"{kind}: {line}" for line in result.stdout.split()]
     return found

@@ -22,7 +22,12 @@ def test_molecule_scenario(scenario: str) -> None:
     env = dict(os.environ, CLOUDLAB_BASE_IMAGE=image, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     result = subprocess.run(
         [bin_dir / "molecule", "test", "-s", scenario],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=1500, check=False,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        check=False,
     )
     tail = "\n".join((result.stdout + result.stderr).splitlines()[-60:])
     assert result.returncode == 0, f"molecule test -s {scenario} failed:\n{tail}"

@@ -110,11 +110,6 @@ def test_failed_task_with_stderr_only() -> None:
     assert failure_message({"stderr": "E: broken\n", "stdout": "reading lists\n"}) == "E: broken | reading lists"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cloudlab/runner/events.py:34-39 stops at 'msg'; ansible's command/shell modules "
-    "always set msg='non-zero return code' on failure, so the real reason in stderr is dropped",
-)
 def test_failed_command_reports_its_stderr() -> None:
     res = {
         "rc": 1,
@@ -144,12 +139,6 @@ def test_loop_without_top_level_msg_reports_the_failed_item() -> None:
     assert progress.failures[0].message == "No package matching 'hatop' is available"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cloudlab/runner/events.py:40 only looks at a loop's items when the result has no "
-    "msg, but ansible's TaskExecutor always sets msg='One or more items failed' on a failed loop, "
-    "so the user never sees which item failed or why",
-)
 def test_loop_failure_as_ansible_reports_it_names_the_item_reason() -> None:
     res = {"changed": False, "failed": True, "msg": "One or more items failed", "results": LOOP_ITEMS}
     progress, _ = replay(on_host("runner_on_failed", "lb1", "Install packages", res))
@@ -309,12 +298,6 @@ def test_scrub_tree_without_secrets_touches_nothing(tmp_path: Path) -> None:
     assert (tmp_path / "stdout").read_bytes() == b"x\r\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (minor): cloudlab/runner/run.py:66-75 reads with universal newlines and writes back, "
-    "so scrubbing turns the CRLF line ends of ansible-runner's pty 'stdout' artifact into LF; "
-    "only the secret should change",
-)
 def test_scrub_tree_changes_only_the_secret(tmp_path: Path) -> None:
     (tmp_path / "stdout").write_bytes(b"PLAY [all]\r\nok: [lb1] => Hx7pQ2mK9rTz\r\n")
     scrub_tree(tmp_path, ["Hx7pQ2mK9rTz"])

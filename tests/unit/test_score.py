@@ -175,9 +175,7 @@ def report_score() -> Score:
                 ("2.2.3",),
                 Text("检查时出现意外结果（KeyError: 'web3'）", "unexpected result while checking (KeyError: 'web3')"),
             ),
-            CheckResult(
-                "haproxy-enabled", 2, 2, PASS, Text("HAProxy 开机自启", "HAProxy starts at boot"), ("1.2.6",)
-            ),
+            CheckResult("haproxy-enabled", 2, 2, PASS, Text("HAProxy 开机自启", "HAProxy starts at boot"), ("1.2.6",)),
         ),
     )
 
@@ -210,12 +208,6 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cloudlab/reporting/terminal.py:23-26 pads the status with str.ljust(len(label)); "
-    "Chinese labels are two columns per character, so '通过'/'出错' lines are one column narrower "
-    "than '未通过' lines and the points column is misaligned in the zh report",
-)
 def test_zh_report_columns_line_up() -> None:
     lines = render_score(report_score(), "zh").splitlines()[1:-1]
     check_lines = [line for line in lines if "/" in line.split()[1]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -113,12 +112,6 @@ def test_damaged_record_names_the_file(store: StateStore, content: str | bytes) 
     assert message.endswith("remove the lab with 'cloudlab down seat-01'")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cloudlab/state.py:114-115 catches only ValueError/TypeError; a lab.json holding "
-    "valid JSON that is not an object (null, a string, a number) raises AttributeError "
-    "('NoneType' object has no attribute 'pop') from LabRecord.from_json instead of LabError",
-)
 def test_record_that_is_json_null_is_damaged(store: StateStore) -> None:
     path = store.record_path("seat-01")
     path.parent.mkdir(parents=True)

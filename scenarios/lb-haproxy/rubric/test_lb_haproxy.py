@@ -34,7 +34,7 @@ class Reply:
 
 def _curl_loop(lab: LabContext, url: str, count: int, *, stop_on_error: bool = False) -> list[Reply]:
     """Send ``count`` separate GET requests from the client in one shell call (one docker exec)."""
-    stop = "[ \"$code\" = 200 ] || break" if stop_on_error else ":"
+    stop = '[ "$code" = 200 ] || break' if stop_on_error else ":"
     script = (
         f"for i in $(seq {count}); do "
         f"body=$(curl -s --max-time {CURL_TIMEOUT} -w '\\n%{{http_code}}' {shlex.quote(url)}); "
@@ -53,9 +53,7 @@ def _curl_loop(lab: LabContext, url: str, count: int, *, stop_on_error: bool = F
 def _get(lab: LabContext, url: str, user: str | None = None, password: str | None = None) -> Reply:
     """One GET from the client; with ``user`` it sends HTTP basic-auth credentials."""
     auth = f"-u {shlex.quote(f'{user}:{password}')} " if user is not None else ""
-    result = lab.host(CLIENT).run(
-        f"curl -s --max-time {CURL_TIMEOUT} {auth}-w '\\n%{{http_code}}' {shlex.quote(url)}"
-    )
+    result = lab.host(CLIENT).run(f"curl -s --max-time {CURL_TIMEOUT} {auth}-w '\\n%{{http_code}}' {shlex.quote(url)}")
     body, _, code = result.stdout.rpartition("\n")
     return Reply(int(code) if code.strip().isdigit() else 0, body)
 
@@ -278,10 +276,7 @@ def test_lb_failover(lab: LabContext) -> None:
         if not wait_until(streak, timeout=FAILOVER_BOUND, interval=1.0):
             zh_list, en_list = _describe(last[0])
             raise Fail(
-                zh=(
-                    f"停止 web1 的 nginx 后 {FAILOVER_BOUND} 秒内，经 lb1 的请求仍有失败"
-                    f"（最后一轮：{zh_list}）"
-                ),
+                zh=(f"停止 web1 的 nginx 后 {FAILOVER_BOUND} 秒内，经 lb1 的请求仍有失败（最后一轮：{zh_list}）"),
                 en=(
                     f"{FAILOVER_BOUND} s after nginx stopped on web1, requests through lb1 still "
                     f"failed (last round: {en_list})"
