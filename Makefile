@@ -18,12 +18,15 @@ demo: bootstrap
 	$(VENV)/cloudlab grade $(DEMO_LAB) --lang zh
 	$(VENV)/cloudlab down $(DEMO_LAB)
 
+# Unit tests first (seconds); then the Docker tests, three at a time (they mostly wait on
+# containers); Molecule scenarios run one after another (their platforms share names).
 test: bootstrap lint
-	$(VENV)/pytest -p no:cacheprovider tests
+	$(VENV)/pytest -p no:cacheprovider tests/unit
+	$(VENV)/pytest -p no:cacheprovider -n 3 --dist loadgroup --durations 0 tests/integration
 
 lint:
-	$(VENV)/ruff check cloudlab tests scenarios
-	$(VENV)/ruff format --check cloudlab tests scenarios
+	$(VENV)/ruff check cloudlab tests scenarios scripts
+	$(VENV)/ruff format --check cloudlab tests scenarios scripts
 	$(VENV)/mypy
 	PATH="$(CURDIR)/.venv/bin:$$PATH" $(VENV)/ansible-lint --offline
 

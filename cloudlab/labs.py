@@ -16,9 +16,11 @@ from pathlib import Path
 
 from cloudlab.errors import LabError, PlaybookFailedError
 from cloudlab.evidence import build_payload, load_or_create_key, sign, write_bundle
+from cloudlab.grading.context import LabContext
 from cloudlab.grading.engine import grade as grade_rubric
 from cloudlab.grading.score import Score
 from cloudlab.grading.validate import validate_rubric
+from cloudlab.levels import lab_facts, lab_level, resolve_level
 from cloudlab.providers.base import HostStatus, Provider, Provisioned, ProvisionedHost
 from cloudlab.runner.events import Progress
 from cloudlab.runner.result import PlayResult
@@ -64,7 +66,7 @@ class LabService:
         result = run_playbook(
             playbook,
             record.containers(),
-            record.params,
+            {**record.params, **lab_facts(record, scenario)},
             roles_path=self.roles_path,
             keep_in=self.store.new_run_dir(record.lab, kind),
             secrets=secret_values(scenario.model, record.params),
@@ -94,9 +96,12 @@ class LabService:
         return Provisioned(hosts=hosts, networks=dict(record.networks))
 
     # -- lifecycle ----------------------------------------------------------------------
-    def up(self, scenario_id: str, lab: str | None = None, seed: int | None = None) -> tuple[LabRecord, PlayResult]:
+    def up(
+        self, scenario_id: str, lab: str | None = None, seed: int | None = None, level: str | None = None
+    ) -> tuple[LabRecord, PlayResult]:
         """Create the hosts and run setup. An unfinished lab of the same name is converged."""
         scenario = self.catalog.get(scenario_id)
+        level = resolve_level(scenario, level)
         validate_rubric(scenario)  # a broken rubric is reported before any host exists
         name = lab or scenario.id
         with self.store.locked(name):
@@ -109,8 +114,12 @@ class LabService:
                 raise LabError(
                     f"lab {name!r} belongs to scenario {record.scenario!r}; remove it with 'cloudlab down {name}' or choose another --lab"
                 )
+            if record is not None and record.level and record.level != level:
+                raise LabError(
+                    f"lab {name!r} was started at level {record.level}, not {level}; remove it with 'cloudlab down {name}' first"
+                )
             if record is None or record.state == "creating" or len(self.provider.describe(name)) != len(record.hosts):
-                record = self._create(scenario, name, self._seed(seed, record))
+                record = self._create(scenario, name, self._seed(seed, record), level)
             record.state = "setting-up"
             self.store.save(record)
             try:
@@ -131,7 +140,7 @@ class LabService:
             return requested
         return record.seed if record is not None else secrets.randbelow(1_000_000)
 
-    def _create(self, scenario: LoadedScenario, name: str, seed: int) -> LabRecord:
+    def _create(self, scenario: LoadedScenario, name: str, seed: int, level: str) -> LabRecord:
         """Fresh hosts for a lab; on any failure or interrupt nothing is left behind."""
         self.provider.destroy(name)  # leftovers of an interrupted attempt
         image = self.image()
@@ -143,6 +152,7 @@ class LabService:
             params=seat_params(scenario.model, seed),
             state="creating",
             image=image,
+            level=level,
         )
         self.store.save(record)
         try:
@@ -189,10 +199,8 @@ class LabService:
             started = now_iso()
             score = grade_rubric(
                 lab=lab,
-                scenario=scenario.id,
                 rubric_dir=scenario.rubric_dir,
-                containers=record.containers(),
-                params=record.params,
+                context=self.grading_context(record, scenario),
                 pass_mark=scenario.model.pass_mark,
             )
             payload = build_payload(
@@ -203,16 +211,34 @@ class LabService:
             write_bundle(path, sign(payload, load_or_create_key(self.store.home)))
             return score, path
 
-    def reset(self, lab: str) -> LabRecord:
+    def grading_context(self, record: LabRecord, scenario: LoadedScenario) -> LabContext:
+        return LabContext(
+            scenario=scenario.id,
+            containers=record.containers(),
+            params=record.params,
+            level=lab_level(record, scenario),
+            addresses={host.name: dict(host.addresses) for host in record.hosts},
+            subnets=dict(record.networks),
+            controls=self.provider,
+        )
+
+    def checkpoint(self, lab: str, stage: str) -> None:
+        """Snapshot the lab as it is now under ``stage`` (selftest keeps a solved lab this way)."""
+        with self.store.locked(lab):
+            self._require_ready(lab)
+            self.provider.snapshot(lab, stage)
+
+    def reset(self, lab: str, stage: str = "setup") -> LabRecord:
+        """Back to the state right after setup (or to another ``checkpoint`` stage)."""
         with self.store.locked(lab):
             record = self.store.load(lab)
-            if not self.provider.has_snapshot(lab):
+            if not self.provider.has_snapshot(lab, stage):
                 raise LabError(
-                    f"lab {lab!r} has no post-setup snapshot yet; finish it with 'cloudlab up {record.scenario} --lab {lab}'"
+                    f"lab {lab!r} has no post-{stage} snapshot yet; finish it with 'cloudlab up {record.scenario} --lab {lab}'"
                 )
             scenario = self._scenario_of(record)
-            self.provider.restore(lab, scenario.model, self._provisioned(record))
-            record.state = "ready"
+            self.provider.restore(lab, scenario.model, self._provisioned(record), stage)
+            record.state = "ready" if stage == "setup" else stage
             self.store.save(record)
             return record
 

@@ -3,7 +3,11 @@
 1. up → grade: exactly the scenario's declared baseline checks pass;
 2. solve → grade: 100 %;
 3. solve again: nothing changes (idempotence);
-4. each fault on the solved lab → grade: exactly the checks it declares fail → reset → baseline.
+4. each fault on the solved lab → grade: exactly the checks it declares fail → reset → grade:
+   the baseline again. Every fault starts from the solved lab, restored from a snapshot taken
+   after step 3 (seconds, where re-running a heavy solution would take minutes).
+
+With ``level``, only that level's checks and faults take part (default: the lowest level).
 
 The rubric is validated before any lab is touched; the lab is removed at the end unless kept.
 """
@@ -14,11 +18,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 from cloudlab.errors import CloudlabError
 from cloudlab.grading.score import Score
 from cloudlab.grading.validate import validate_rubric
 from cloudlab.labs import LabService
+from cloudlab.levels import resolve_level
+from cloudlab.scenarios.models import level_rank
 
 
 @dataclass
@@ -34,6 +41,7 @@ class Step:
 class SelftestReport:
     scenario: str
     lab: str
+    level: str
     steps: list[Step] = field(default_factory=list)
 
     @property
@@ -84,18 +92,22 @@ class Selftest:
             if self.on_step is not None:
                 self.on_step(step)
 
-    def run(self, scenario_id: str, keep: bool = False) -> SelftestReport:
+    def run(self, scenario_id: str, keep: bool = False, level: str | None = None) -> SelftestReport:
         scenario = self.labs.catalog.get(scenario_id)
-        all_ids = {check.spec.id for check in validate_rubric(scenario)}
-        baseline_failing = all_ids - set(scenario.model.baseline)
+        chosen = resolve_level(scenario, level)
+        rank = level_rank(chosen)
+        ids = {check.spec.id for check in validate_rubric(scenario) if check.spec.applies_at(rank)}
+        faults = {
+            name: set(fault.breaks) & ids
+            for name, fault in scenario.model.faults.items()
+            if fault.level is None or level_rank(fault.level) <= rank
+        }
         lab = f"selftest-{scenario.id}"[:41]
-        report = SelftestReport(scenario.id, lab)
+        report = SelftestReport(scenario.id, lab, chosen)
         if self.labs.store.exists(lab) or self.labs.provider.describe(lab):
             self.labs.down(lab)
         try:
-            self._run_steps(
-                report, lab, scenario.id, baseline_failing, {n: set(f.breaks) for n, f in scenario.model.faults.items()}
-            )
+            self._run_steps(report, scenario.id, ids - set(scenario.model.baseline), faults)
         except CloudlabError:
             pass  # the failing step carries the error; later steps cannot run
         finally:
@@ -103,33 +115,35 @@ class Selftest:
                 self.labs.down(lab)
         return report
 
-    def _grade_step(self, report: SelftestReport, name: str, lab: str, expected_failing: set[str]) -> None:
+    def _grade_step(self, report: SelftestReport, name: str, expected_failing: set[str]) -> None:
         with self.step(report, name, describe(expected_failing, "fail")) as step:
-            step.ok, step.got = compare_failing(self.labs.grade(lab), expected_failing)
+            step.ok, step.got = compare_failing(self.labs.grade(report.lab), expected_failing)
+
+    def _action(self, report: SelftestReport, name: str, expected: str, action: Callable[[], object]) -> None:
+        with self.step(report, name, expected) as step:
+            action()
+            step.ok, step.got = True, "done"
 
     def _run_steps(
-        self, report: SelftestReport, lab: str, scenario: str, baseline: set[str], faults: dict[str, set[str]]
+        self, report: SelftestReport, scenario: str, baseline: set[str], faults: dict[str, set[str]]
     ) -> None:
-        with self.step(report, "up", "setup succeeds") as step:
-            self.labs.up(scenario, lab, seed=1)
-            step.ok, step.got = True, "ready"
-        self._grade_step(report, "grade after setup (baseline)", lab, baseline)
-        with self.step(report, "solve", "solution applies") as step:
-            self.labs.solve(lab)
-            step.ok, step.got = True, "solved"
-        self._grade_step(report, "grade after solve (100 %)", lab, set())
+        lab, labs = report.lab, self.labs
+        self._action(report, f"up ({report.level})", "setup succeeds", lambda: labs.up(scenario, lab, 1, report.level))
+        self._grade_step(report, "grade after setup (baseline)", baseline)
+        self._action(report, "solve", "solution applies", lambda: labs.solve(lab))
+        self._grade_step(report, "grade after solve (100 %)", set())
         with self.step(report, "solve again (idempotent)", "changed=0") as step:
-            changed = self.labs.solve(lab).changed
+            changed = labs.solve(lab).changed
             step.ok, step.got = changed == 0, f"changed={changed}"
-        for name, breaks in faults.items():
-            with self.step(report, f"fault {name}", "fault applies") as step:
-                self.labs.fault(lab, name)
-                step.ok, step.got = True, "applied"
-            self._grade_step(report, f"grade after fault {name}", lab, breaks)
-            with self.step(report, "reset", "back to setup") as step:
-                self.labs.reset(lab)
-                step.ok, step.got = True, "reset"
-            self._grade_step(report, "grade after reset (baseline)", lab, baseline)
-            with self.step(report, "solve", "solution applies") as step:
-                self.labs.solve(lab)
-                step.ok, step.got = True, "solved"
+        if faults:  # each fault starts from this solved state, restored in seconds
+            self._action(report, "snapshot the solved lab", "snapshot taken", lambda: labs.checkpoint(lab, "solved"))
+        for index, (name, breaks) in enumerate(faults.items()):
+            if index:
+                self._action(report, "restore the solved lab", "restored", lambda: labs.reset(lab, "solved"))
+            self._action(report, f"fault {name}", "fault applies", partial(labs.fault, lab, name))
+            self._grade_step(report, f"grade after fault {name}", breaks)
+            self._action(report, "reset", "back to setup", lambda: labs.reset(lab))
+            self._grade_step(report, "grade after reset (baseline)", baseline)
+        if not faults:
+            self._action(report, "reset", "back to setup", lambda: labs.reset(lab))
+            self._grade_step(report, "grade after reset (baseline)", baseline)

@@ -60,6 +60,7 @@ class LabRecord:
     image: str
     hosts: list[HostRecord] = field(default_factory=list)
     networks: dict[str, str] = field(default_factory=dict)
+    level: str = ""
     created: str = field(default_factory=now_iso)
     updated: str = field(default_factory=now_iso)
 

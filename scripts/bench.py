@@ -22,7 +22,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 def timed(env: dict[str, str], *args: str, ok_codes: tuple[int, ...] = (0,)) -> float:
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "cloudlab", *args], env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "cloudlab", *args], env=env, capture_output=True, text=True, check=False
+    )
     seconds = time.monotonic() - started
     if result.returncode not in ok_codes:
         raise SystemExit(f"cloudlab {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
@@ -67,7 +69,9 @@ def main() -> None:
         print(f"{name:<26} {statistics.median(values):9.1f} {runs:>30}")
     out = REPO / "bench-results" / f"{options.scenario}.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"scenario": options.scenario, "cores": os.cpu_count(), "seconds": figures}, indent=2) + "\n")
+    out.write_text(
+        json.dumps({"scenario": options.scenario, "cores": os.cpu_count(), "seconds": figures}, indent=2) + "\n"
+    )
 
 
 if __name__ == "__main__":

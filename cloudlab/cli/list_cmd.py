@@ -8,15 +8,20 @@ from typing import Any
 import click
 
 from cloudlab.cli.common import catalog, handle_errors
+from cloudlab.scenarios.coverage import coverage_table
 
 
 @click.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--skill", default=None, help="Only scenarios with a skill code starting with this, e.g. 2.2")
+@click.option("--coverage", is_flag=True, help="Print the README's skill coverage table (Markdown).")
 @handle_errors
-def list_command(as_json: bool, skill: str | None) -> None:
-    """List the scenarios: id, title zh/en, level, skill codes."""
+def list_command(as_json: bool, skill: str | None, coverage: bool) -> None:
+    """List the scenarios: id, title zh/en, level(s), skill codes."""
     scenarios = catalog().all()
+    if coverage:
+        click.echo(coverage_table(scenarios))
+        return
     if skill:
         scenarios = [
             s
@@ -28,6 +33,7 @@ def list_command(as_json: bool, skill: str | None) -> None:
             "id": s.id,
             "title": {"zh": s.model.title.zh, "en": s.model.title.en},
             "level": s.model.level,
+            "levels": s.model.offered_levels(),
             "skills": list(s.model.skills),
         }
         for s in scenarios
@@ -37,5 +43,6 @@ def list_command(as_json: bool, skill: str | None) -> None:
         return
     for row in rows:
         click.echo(
-            f"{row['id']:<20} {row['level']}  {', '.join(row['skills']):<16} {row['title']['zh']} / {row['title']['en']}"
+            f"{row['id']:<20} {'/'.join(row['levels']):<8} {', '.join(row['skills']):<16} "
+            f"{row['title']['zh']} / {row['title']['en']}"
         )

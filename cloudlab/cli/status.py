@@ -16,6 +16,7 @@ def status_json(status: LabStatus) -> dict[str, object]:
     return {
         "lab": record.lab,
         "scenario": record.scenario,
+        "level": record.level,
         "state": record.state,
         "params": record.params,
         "hosts": [{"name": h.name, "address": h.address, "container": h.container} for h in record.hosts],

@@ -12,7 +12,9 @@ from cloudlab.providers.base import HostStatus
 
 
 def describe_access(status: LabStatus) -> str:
-    lines = [f"lab {status.record.lab} ({status.record.scenario}, seed {status.record.seed}) is {status.record.state}:"]
+    record = status.record
+    level = f", level {record.level}" if record.level else ""
+    lines = [f"lab {record.lab} ({record.scenario}{level}, seed {record.seed}) is {record.state}:"]
     states = {host.name: host.state for host in status.hosts}
     for host in status.record.hosts:
         lines.append(
@@ -26,14 +28,15 @@ def describe_access(status: LabStatus) -> str:
 @click.argument("scenario")
 @click.option("--lab", default=None, help="Lab name (default: the scenario id).")
 @click.option("--seed", type=int, default=None, help="Seat seed for per-seat parameters (default: random).")
+@click.option("--level", default=None, help="Level to run (初级/中级/高级 or 1-3; default: the scenario's lowest).")
 @handle_errors
-def up_command(scenario: str, lab: str | None, seed: int | None) -> None:
+def up_command(scenario: str, lab: str | None, seed: int | None, level: str | None) -> None:
     """Create the hosts of SCENARIO and run its setup."""
     progress = ProgressLine(quiet=False)
     labs = service(progress)
     started = time.monotonic()
     try:
-        record, _ = labs.up(scenario, lab, seed)
+        record, _ = labs.up(scenario, lab, seed, level)
     finally:
         progress.done()
     hosts = labs.provider.describe(record.lab)

@@ -13,8 +13,11 @@ import json
 import sys
 
 from cloudlab.errors import CloudlabError
+from cloudlab.grading.context import LabContext
 from cloudlab.grading.engine import grade
+from cloudlab.levels import resolve_level
 from cloudlab.paths import scenarios_dir
+from cloudlab.providers.docker import DockerProvider
 from cloudlab.reporting.terminal import render_score
 from cloudlab.scenarios.loader import Catalog
 from cloudlab.scenarios.params import seat_params
@@ -35,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("scenario")
     parser.add_argument("--container", action="append", default=[], help="HOST=CONTAINER, once per lab host")
     parser.add_argument("--param", action="append", default=[], help="NAME=VALUE, overrides the seed's value")
+    parser.add_argument("--network", action="append", default=[], help="NETWORK=DOCKER_NETWORK, per lab network")
+    parser.add_argument("--level", default=None, help="the lab's level (default: the scenario's lowest)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lang", choices=["zh", "en"], default="en")
     parser.add_argument("--json", action="store_true")
@@ -51,12 +56,21 @@ def main(argv: list[str] | None = None) -> int:
             if name not in params:
                 raise CloudlabError(f"--param {name}: {scenario.id} has no such parameter ({', '.join(params)})")
             params[name] = int(value) if isinstance(params[name], int) else value
-        score = grade(
-            lab=f"{scenario.id}-verify",
+        provider = DockerProvider()
+        addresses, subnets = provider.inspect_addresses(containers, pairs(options.network, "network"))
+        context = LabContext(
             scenario=scenario.id,
-            rubric_dir=scenario.rubric_dir,
             containers=containers,
             params=params,
+            level=resolve_level(scenario, options.level),
+            addresses=addresses,
+            subnets=subnets,
+            controls=provider,
+        )
+        score = grade(
+            lab=f"{scenario.id}-verify",
+            rubric_dir=scenario.rubric_dir,
+            context=context,
             pass_mark=scenario.model.pass_mark,
         )
     except CloudlabError as error:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 CHECK_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SKILL_CODE = re.compile(r"^\d+\.\d+\.\d+$")
+LEVELS = ("初级", "中级", "高级")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -50,6 +51,11 @@ class CheckSpec:
     wait: float = 0.0
     hidden: bool = False
     partial: bool = False
+    level: str | None = None
+
+    def applies_at(self, rank: int) -> bool:
+        """Whether this check exists in a lab of level rank ``rank`` (初级 1 … 高级 3)."""
+        return self.level is None or LEVELS.index(self.level) + 1 <= rank
 
 
 class Fail(Exception):  # noqa: N818 - reads as "raise Fail(...)" in rubric files
@@ -84,11 +90,13 @@ def check(
     wait: float = 0.0,
     hidden: bool = False,
     partial: bool = False,
+    level: str | None = None,
 ) -> Callable[[F], F]:
     """Declare a test function as a graded check.
 
     ``wait`` retries a failing check for up to that many seconds (for systems that converge,
-    such as failover or replication) before its failure counts.
+    such as failover or replication) before its failure counts. ``level`` (初级/中级/高级)
+    limits the check to labs of that level or above, so one scenario serves several levels.
     """
     if not CHECK_ID.match(id):
         raise ValueError(f"check id {id!r} must be kebab-case (a-z, 0-9 and single dashes)")
@@ -97,6 +105,8 @@ def check(
     bad = [code for code in skills if not SKILL_CODE.match(code)]
     if not skills or bad:
         raise ValueError(f"check {id!r}: skills must be codes like '2.2.3', got {list(skills)!r}")
+    if level is not None and level not in LEVELS:
+        raise ValueError(f"check {id!r}: level must be one of {', '.join(LEVELS)}, not {level!r}")
     spec = CheckSpec(
         id=id,
         points=points,
@@ -106,6 +116,7 @@ def check(
         wait=float(wait),
         hidden=hidden,
         partial=partial,
+        level=level,
     )
 
     def decorate(function: F) -> F:

@@ -7,7 +7,6 @@ import io
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -100,11 +99,10 @@ def run_rubric(rubric_dir: Path, context: LabContext, collect_only: bool = False
     return plugin
 
 
-def grade(
-    *, lab: str, scenario: str, rubric_dir: Path, containers: dict[str, str], params: dict[str, Any], pass_mark: int
-) -> Score:
+def grade(*, lab: str, rubric_dir: Path, context: LabContext, pass_mark: int) -> Score:
     """Health gate, then the rubric; a broken environment raises instead of scoring low."""
-    context = LabContext(scenario=scenario, containers=containers, params=params)
     health_gate(context)
     plugin = run_rubric(rubric_dir, context)
-    return Score(lab=lab, scenario=scenario, pass_mark=pass_mark, checks=tuple(plugin.results))
+    return Score(
+        lab=lab, scenario=context.scenario, pass_mark=pass_mark, checks=tuple(plugin.results), level=context.level
+    )

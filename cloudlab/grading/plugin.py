@@ -7,6 +7,7 @@ a test without ``@check``, a repeated id) are collected as rubric errors, not as
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from datetime import UTC, datetime
@@ -38,7 +39,7 @@ def describe_collect_error(nodeid: str, longrepr: str) -> str:
     where = nodeid
     for match in LOCATION.finditer(longrepr):
         if match.group(1).endswith(nodeid.split("::")[0]):
-            where = f"{match.group(1)}:{match.group(2)}"
+            where = f"{os.path.abspath(match.group(1))}:{match.group(2)}"  # noqa: PTH100 - pytest may print it relative; resolve() would follow symlinks
     errors = [line[1:].strip() for line in longrepr.splitlines() if line.startswith("E ")]
     message = errors[-1] if errors else (longrepr.strip().splitlines() or ["unknown error"])[-1]
     return f"{where}: cannot be loaded: {message}"
@@ -80,6 +81,14 @@ class RubricPlugin:
                 self.collected.append((spec, where))
         if self.rubric_errors:
             items.clear()
+            return
+        rank = self.context.level_rank
+        absent = [item for item in items if not (spec := spec_of(item)) or not spec.applies_at(rank)]
+        if absent:  # checks of a higher level than this lab's do not exist for it
+            items[:] = [item for item in items if item not in absent]
+            absent_ids = {spec.id for item in absent if (spec := spec_of(item))}
+            self.collected = [(spec, where) for spec, where in self.collected if spec.id not in absent_ids]
+            absent[0].config.hook.pytest_deselected(items=absent)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool:

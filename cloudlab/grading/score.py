@@ -40,6 +40,7 @@ class Score:
     scenario: str
     pass_mark: int
     checks: tuple[CheckResult, ...] = field(default_factory=tuple)
+    level: str = ""
 
     @property
     def score(self) -> int:
@@ -66,6 +67,7 @@ class Score:
         return {
             "lab": self.lab,
             "scenario": self.scenario,
+            "level": self.level,
             "score": self.score,
             "max": self.max,
             "percent": self.percent,

@@ -17,6 +17,7 @@ from cloudlab.grading.api import CheckSpec
 from cloudlab.grading.context import LabContext
 from cloudlab.grading.engine import run_rubric
 from cloudlab.scenarios.loader import LoadedScenario
+from cloudlab.scenarios.models import level_rank
 from cloudlab.standard import is_known_skill
 
 
@@ -47,6 +48,26 @@ def collect_checks(scenario: LoadedScenario) -> list[DeclaredCheck]:
     return [DeclaredCheck(spec, where) for spec, where in plugin.collected]
 
 
+def level_problems(scenario: LoadedScenario, checks: list[DeclaredCheck]) -> list[str]:
+    """Checks of levels the scenario does not offer; faults that break nothing at their level."""
+    offered = scenario.model.offered_levels()
+    problems = [
+        f"{check.where}: check {check.spec.id!r} has level {check.spec.level}, but scenario.yml offers only {', '.join(offered)}"
+        for check in checks
+        if check.spec.level is not None and check.spec.level not in offered
+    ]
+    path = scenario.folder / "scenario.yml"
+    for name, fault in scenario.model.faults.items():
+        level = fault.level or offered[0]
+        present = {check.spec.id for check in checks if check.spec.applies_at(level_rank(level))}
+        if fault.breaks and not set(fault.breaks) & present and set(fault.breaks) <= {c.spec.id for c in checks}:
+            problems.append(
+                f"{path}:{yaml_line(path, ['faults', name]) or '?'}: fault {name!r} is used from level {level}, "
+                f"but none of the checks it breaks exist at that level; give it 'level:' of its checks"
+            )
+    return problems
+
+
 def validate_rubric(scenario: LoadedScenario) -> list[DeclaredCheck]:
     """All declared checks, or a GradingError listing every problem with file and line."""
     checks = collect_checks(scenario)
@@ -62,6 +83,7 @@ def validate_rubric(scenario: LoadedScenario) -> list[DeclaredCheck]:
                 problems.append(
                     f"{check.where}: check {check.spec.id!r} names skill {code}, which scenario.yml's skills do not list"
                 )
+    problems += level_problems(scenario, checks)
     ids = {check.spec.id for check in checks}
     path = scenario.folder / "scenario.yml"
     references: list[tuple[list[str | int], str]] = [

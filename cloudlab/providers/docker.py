@@ -206,24 +206,50 @@ class DockerProvider:
             key=lambda status: status.name,
         )
 
+    # -- power ------------------------------------------------------------------------
+    def stop_host(self, container: str) -> None:
+        self.client.containers.get(container).stop(timeout=10)
+
+    def start_host(self, container: str) -> None:
+        self.client.containers.get(container).start()
+        self._wait_booted([container])
+
+    def restart_host(self, container: str) -> None:
+        self.client.containers.get(container).restart(timeout=10)
+        self._wait_booted([container])
+
     # -- snapshots ----------------------------------------------------------------------
-    def snapshot(self, lab: str) -> None:
+    @staticmethod
+    def _snapshot_tag(host: str, stage: str) -> str:
+        return host if stage == "setup" else f"{host}.{stage}"
+
+    def snapshot(self, lab: str, stage: str = "setup") -> None:
         """Commit every host's file system: ``reset`` recreates the hosts from these images."""
         for status in self.describe(lab):
             container = self.client.containers.get(status.container)
             container.commit(
-                repository=f"{SNAPSHOT_REPOSITORY}/{lab}", tag=status.name, conf={"Labels": {LAB_LABEL: lab}}
+                repository=f"{SNAPSHOT_REPOSITORY}/{lab}",
+                tag=self._snapshot_tag(status.name, stage),
+                conf={"Labels": {LAB_LABEL: lab, "cloudlab.stage": stage}},
             )
 
-    def has_snapshot(self, lab: str) -> bool:
-        return bool(self.client.images.list(filters={"label": f"{LAB_LABEL}={lab}"}))
+    def has_snapshot(self, lab: str, stage: str = "setup") -> bool:
+        tags = [
+            tag.rpartition(":")[2]
+            for image in self.client.images.list(filters={"label": f"{LAB_LABEL}={lab}"})
+            for tag in image.tags
+        ]
+        return any(("." not in tag) if stage == "setup" else tag.endswith(f".{stage}") for tag in tags)
 
-    def restore(self, lab: str, scenario: Scenario, provisioned: Provisioned) -> None:
+    def restore(self, lab: str, scenario: Scenario, provisioned: Provisioned, stage: str = "setup") -> None:
         """Replace every host with a fresh container from its snapshot, on the same addresses."""
         for status in self.describe(lab):
             self.client.api.remove_container(status.container, force=True)
         self._start_hosts(
-            lab, scenario, provisioned.hosts, image_for=lambda host: f"{SNAPSHOT_REPOSITORY}/{lab}:{host}"
+            lab,
+            scenario,
+            provisioned.hosts,
+            image_for=lambda host: f"{SNAPSHOT_REPOSITORY}/{lab}:{self._snapshot_tag(host, stage)}",
         )
 
     def destroy(self, lab: str) -> list[str]:
@@ -239,6 +265,27 @@ class DockerProvider:
             self.client.images.remove(image.id, force=True)
             removed.append(f"image {', '.join(image.tags) or image.short_id}")
         return removed
+
+    def inspect_addresses(
+        self, containers: dict[str, str], networks: dict[str, str]
+    ) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+        """Addresses and subnets of containers cloudlab did not create (Molecule's), by network.
+
+        ``networks`` maps the scenario's network names to Docker network names.
+        """
+        subnets = {}
+        for name, docker_name in networks.items():
+            configs = (self.client.networks.get(docker_name).attrs.get("IPAM") or {}).get("Config") or []
+            subnets[name] = next((c["Subnet"] for c in configs if ":" not in c.get("Subnet", ":")), "")
+        addresses: dict[str, dict[str, str]] = {}
+        for host, container in containers.items():
+            attached = self.client.containers.get(container).attrs["NetworkSettings"]["Networks"]
+            addresses[host] = {
+                name: attached[docker_name]["IPAddress"]
+                for name, docker_name in networks.items()
+                if docker_name in attached
+            }
+        return addresses, subnets
 
     def shell_argv(self, container: str) -> list[str]:
         return ["docker", "exec", "-it", "-e", "TERM=xterm-256color", container, "bash", "-l"]

@@ -13,6 +13,12 @@ NAME = r"^[a-z][a-z0-9-]{0,30}$"
 PARAM_NAME = r"^[a-z][a-z0-9_]{0,40}$"
 SKILL_CODE = r"^\d+\.\d+\.\d+$"
 LEVELS = ("初级", "中级", "高级")
+Level = Literal["初级", "中级", "高级"]
+
+
+def level_rank(level: str) -> int:
+    """初级 1, 中级 2, 高级 3: a check or fault of rank N exists in labs of rank N and above."""
+    return LEVELS.index(level) + 1
 
 
 class Strict(BaseModel):
@@ -83,6 +89,7 @@ class Fault(Strict):
 
     description: Bilingual
     breaks: Annotated[list[str], Field(min_length=1)]
+    level: Level | None = Field(default=None, description="used only in labs of this level or above")
 
 
 class Scenario(Strict):
@@ -92,7 +99,8 @@ class Scenario(Strict):
     version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
     title: Bilingual
     summary: Bilingual
-    level: Literal["初级", "中级", "高级"]
+    level: Level
+    levels: list[Level] = Field(default_factory=list, description="levels offered; the first is the default")
     skills: Annotated[list[Annotated[str, Field(pattern=SKILL_CODE)]], Field(min_length=1)]
     time_limit: Annotated[int, Field(ge=5, le=480, description="minutes")]
     pass_mark: Annotated[int, Field(ge=1, le=100, description="percent")]
@@ -132,6 +140,24 @@ class Scenario(Strict):
                     f"does not declare (declared: {', '.join(sorted(known))})"
                 )
         return self
+
+    @model_validator(mode="after")
+    def _levels_ordered(self) -> Scenario:
+        ranks = [level_rank(level) for level in self.levels]
+        if ranks != sorted(set(ranks)):
+            raise ValueError(
+                f"'levels' must list distinct levels from low to high, like [初级, 中级]; got {self.levels}"
+            )
+        if self.levels and self.levels[0] != self.level:
+            raise ValueError(f"'level' ({self.level}) must be the first (lowest) entry of 'levels' {self.levels}")
+        for name, fault in self.faults.items():
+            if fault.level is not None and fault.level not in self.offered_levels():
+                raise ValueError(f"fault {name!r} has level {fault.level}, which 'levels' does not offer")
+        return self
+
+    def offered_levels(self) -> list[str]:
+        """The levels a lab of this scenario can be brought up at, lowest first."""
+        return list(self.levels) or [self.level]
 
     def host_names(self) -> list[str]:
         return [host.name for host in self.hosts]

@@ -8,14 +8,17 @@ import jinja2
 
 from cloudlab.errors import ScenarioError
 from cloudlab.scenarios.loader import LoadedScenario
+from cloudlab.scenarios.models import level_rank
 
 
-def render_task_sheet(scenario: LoadedScenario, lang: str, params: dict[str, Any]) -> str:
+def render_task_sheet(scenario: LoadedScenario, lang: str, params: dict[str, Any], level: str = "") -> str:
+    """The sheet for one seat; ``level`` (default: the scenario's lowest) selects the level's tasks."""
+    level = level or scenario.model.level
     path = scenario.folder / f"task.{lang}.md"
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)  # noqa: S701 - Markdown, not HTML
     try:
         template = environment.from_string(path.read_text(encoding="utf-8"))
-        return template.render(**params, scenario=scenario.model)
+        return template.render(**params, scenario=scenario.model, level=level, level_rank=level_rank(level))
     except jinja2.TemplateSyntaxError as error:
         raise ScenarioError(f"{path}: line {error.lineno}: {error.message}") from None
     except jinja2.UndefinedError as error:

@@ -56,6 +56,7 @@ def test_list_json() -> None:
         "id": "lb-haproxy",
         "title": {"zh": "使用 HAProxy 为 Web 集群配置负载均衡", "en": "Load-balance a web cluster with HAProxy"},
         "level": "中级",
+        "levels": ["中级"],
         "skills": ["1.2.6", "2.2.3"],
     }
 

@@ -262,7 +262,8 @@ def test_grade_returns_a_score(tmp_path: Path) -> None:
                 """
         },
     )
-    score = grade(lab="seat-01", scenario="x", rubric_dir=folder, containers={}, params=PARAMS, pass_mark=75)
+    context = LabContext(scenario="x", containers={}, params=PARAMS)
+    score = grade(lab="seat-01", rubric_dir=folder, context=context, pass_mark=75)
     assert (score.lab, score.scenario, score.score, score.max, score.passed) == ("seat-01", "x", 3, 4, True)
 
 

@@ -93,10 +93,11 @@ def test_to_json_shape() -> None:
     reason = Text(zh="两次请求都由 web1 应答", en="both requests were answered by web1")
     score = score_of(result("lb-answers", 2), result("lb-round-robin", 4, 0, reason=reason, skills=("1.2.6", "2.2.3")))
     data = score.to_json("en")
-    assert list(data) == ["lab", "scenario", "score", "max", "percent", "pass_mark", "passed", "checks"]
+    assert list(data) == ["lab", "scenario", "level", "score", "max", "percent", "pass_mark", "passed", "checks"]
     assert data == {
         "lab": "seat-01",
         "scenario": "demo",
+        "level": "",
         "score": 2,
         "max": 6,
         "percent": 33.3,
