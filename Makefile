@@ -24,6 +24,10 @@ test: bootstrap lint
 	$(VENV)/pytest -p no:cacheprovider tests/unit
 	$(VENV)/pytest -p no:cacheprovider -n 3 --dist loadgroup --durations 0 tests/integration
 
+# Every Molecule scenario, the role-* ones too (make test runs the lab scenarios only).
+molecule: bootstrap
+	CLOUDLAB_MOLECULE=all $(VENV)/pytest -p no:cacheprovider --durations 0 tests/integration/test_molecule.py
+
 lint:
 	$(VENV)/ruff check cloudlab tests scenarios scripts
 	$(VENV)/ruff format --check cloudlab tests scenarios scripts

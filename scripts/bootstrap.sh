@@ -42,6 +42,13 @@ if ! docker info >/dev/null 2>&1; then
   done
 fi
 
+# Every systemd container takes several inotify instances; Debian's default (128) runs out
+# at about ten lab hosts, and systemd then exits while booting.
+if [ "$(cat /proc/sys/fs/inotify/max_user_instances)" -lt 8192 ]; then
+  sysctl -q -w fs.inotify.max_user_instances=8192 fs.inotify.max_user_watches=524288 ||
+    echo "bootstrap: could not raise fs.inotify.max_user_instances; labs with many hosts may not boot" >&2
+fi
+
 python="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv

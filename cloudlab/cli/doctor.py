@@ -81,6 +81,20 @@ def check_collection() -> Finding:
     return Finding("community.docker", True, "installed")
 
 
+INOTIFY_INSTANCES = 1024  # each systemd container takes several; Debian's default 128 fits ~10 hosts
+
+
+def check_inotify() -> Finding:
+    limit_file = Path("/proc/sys/fs/inotify/max_user_instances")
+    limit = int(limit_file.read_text().strip()) if limit_file.exists() else 0
+    return Finding(
+        "inotify instances",
+        limit >= INOTIFY_INSTANCES,
+        f"fs.inotify.max_user_instances = {limit}",
+        f"systemd in lab containers exits when this runs out: sysctl -w fs.inotify.max_user_instances={INOTIFY_INSTANCES * 8}",
+    )
+
+
 def check_device(path: str, what: str) -> Callable[[], Finding]:
     def probe() -> Finding:
         return Finding(
@@ -99,6 +113,7 @@ CHECKS = [
     check_docker_engine,
     check_debootstrap,
     check_cgroup,
+    check_inotify,
     check_collection,
     check_base_image,
     check_device("/dev/fuse", "GlusterFS"),

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from cloudlab.cli.common import catalog, handle_errors
+from cloudlab.reporting.terminal import pad
 from cloudlab.scenarios.coverage import coverage_table
 
 
@@ -43,6 +44,6 @@ def list_command(as_json: bool, skill: str | None, coverage: bool) -> None:
         return
     for row in rows:
         click.echo(
-            f"{row['id']:<20} {'/'.join(row['levels']):<8} {', '.join(row['skills']):<16} "
+            f"{row['id']:<20} {pad('/'.join(row['levels']), 14)} {', '.join(row['skills']):<16} "
             f"{row['title']['zh']} / {row['title']['en']}"
         )

@@ -172,7 +172,11 @@ class DockerProvider:
         pending = list(containers)
         while pending:
             for name in list(pending):
-                result = self.client.containers.get(name).exec_run(["systemctl", "is-system-running"])
+                container = self.client.containers.get(name)
+                container.reload()
+                if container.status != "running":
+                    raise LabError(self._boot_failure(container))
+                result = container.exec_run(["systemctl", "is-system-running"])
                 if result.output.decode().strip() in {"running", "degraded"}:
                     pending.remove(name)
             if pending and time.monotonic() > deadline:
@@ -181,6 +185,17 @@ class DockerProvider:
                 )
             if pending:
                 time.sleep(0.3)
+
+    @staticmethod
+    def _boot_failure(container: Any) -> str:
+        """One sentence on a container that stopped while booting, with its last log line."""
+        code = container.attrs.get("State", {}).get("ExitCode")
+        lines = container.logs(tail=5).decode(errors="replace").strip().splitlines()
+        last = lines[-1].strip() if lines else "no output"
+        hint = ""
+        if "inotify" in last:
+            hint = " (raise the limit: sysctl -w fs.inotify.max_user_instances=8192; 'cloudlab doctor' checks it)"
+        return f"container {container.name} stopped while booting (exit code {code}): {last}{hint}"
 
     def create(self, lab: str, scenario: Scenario, image: str) -> Provisioned:
         """Create the networks and containers of a new lab and wait until each host booted."""

@@ -36,7 +36,15 @@ class Bilingual(Strict):
 
 
 class Network(Strict):
-    """A Docker network of the lab. ``internal`` networks have no route off the machine."""
+    """A Docker network of the lab. ``internal`` networks have no route off the machine.
+
+    Docker drops every packet on an internal network whose source or destination lies outside
+    the network's own subnet (its isolation rules also see bridged traffic), so hosts there may
+    only use Docker's addresses and no lab host can route through it. Routing labs use normal
+    networks and remove Docker's default route on the hosts instead (role ``realhost``); lab
+    networks stay isolated from each other either way. A host's interfaces are named in the
+    order of the network names (eth0 = first name alphabetically), stable across restarts.
+    """
 
     name: Annotated[str, Field(pattern=NAME)]
     internal: bool = False

@@ -11,7 +11,9 @@ import pytest
 from tests.integration.conftest import Cli, docker_objects
 
 pytestmark = pytest.mark.docker
+# Each test has its own lab: container names are global, and the tests run in parallel.
 LAB = "it-flaky"
+BROKEN_LAB = "it-flaky-broken"
 
 SCENARIO = """\
 id: flaky
@@ -85,17 +87,17 @@ def test_failed_setup_is_inspectable_and_rerun_converges(cli: Cli, flaky_root: P
 
 def test_broken_environment_is_not_a_low_score(cli: Cli, flaky_root: Path) -> None:
     try:
-        cli.run("up", "flaky", "--lab", LAB, check=False)
+        cli.run("up", "flaky", "--lab", BROKEN_LAB, check=False)
         for host in ("node1", "node2"):
-            subprocess.run(["docker", "exec", f"cl-{LAB}-{host}", "touch", "/root/marker"], check=True)
-        cli.run("up", "flaky", "--lab", LAB)
-        subprocess.run(["docker", "rm", "-f", f"cl-{LAB}-node2"], check=True, capture_output=True)
-        broken = cli.run("grade", LAB, check=False)
+            subprocess.run(["docker", "exec", f"cl-{BROKEN_LAB}-{host}", "touch", "/root/marker"], check=True)
+        cli.run("up", "flaky", "--lab", BROKEN_LAB)
+        subprocess.run(["docker", "rm", "-f", f"cl-{BROKEN_LAB}-node2"], check=True, capture_output=True)
+        broken = cli.run("grade", BROKEN_LAB, check=False)
         assert broken.returncode == 3
         assert "environment broken" in broken.stderr and "node2" in broken.stderr
         assert "Score" not in broken.stdout
-        cli.run("reset", LAB)
-        assert cli.json("grade", LAB)["percent"] == 100.0
+        cli.run("reset", BROKEN_LAB)
+        assert cli.json("grade", BROKEN_LAB)["percent"] == 100.0
     finally:
-        cli.run("down", LAB, check=False)
-    assert docker_objects(LAB) == []
+        cli.run("down", BROKEN_LAB, check=False)
+    assert docker_objects(BROKEN_LAB) == []

@@ -135,6 +135,15 @@ def test_task_sheet_sees_the_level(tmp_path: Path) -> None:
     assert render_task_sheet(scenario, "en", {}) == "初级 1\n"
 
 
+def test_task_sheet_of_a_lab_sees_its_subnets(tmp_path: Path) -> None:
+    scenario = leveled_scenario(tmp_path)
+    template = "{% if cloudlab_subnets is defined %}{{ cloudlab_subnets.lab }}{% else %}x.x.x.0/24{% endif %}\n"
+    (scenario.folder / "task.en.md").write_text(template, encoding="utf-8")
+    assert render_task_sheet(scenario, "en", {}) == "x.x.x.0/24\n"
+    facts = {"cloudlab_subnets": {"lab": "10.213.4.0/24"}}
+    assert render_task_sheet(scenario, "en", {}, facts=facts) == "10.213.4.0/24\n"
+
+
 def test_context_addresses_and_controls() -> None:
     context = LabContext("x", {"lb1": "c-lb1"}, {}, addresses={"lb1": {"lab": "10.0.0.5", "dmz": "10.1.0.5"}})
     context.subnets["lab"] = "10.0.0.0/24"
