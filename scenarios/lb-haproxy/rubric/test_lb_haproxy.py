@@ -21,6 +21,7 @@ FRONTEND_URL = f"http://{LB}/"
 CURL_TIMEOUT = 5  # seconds for one request
 FAILOVER_BOUND = 20  # seconds lb1 has to stop sending requests to a dead backend
 FAILOVER_STREAK = 6  # consecutive good answers that prove the dead backend left the rotation
+ROTATION_SETTLE = 10  # seconds for a freshly booted backend to rejoin the rotation
 RECOVERY_BOUND = 40  # seconds to wait for web1 to come back after the failover check
 
 
@@ -179,10 +180,18 @@ def test_lb_answers(lab: LabContext) -> None:
     },
 )
 def test_lb_round_robin(lab: LabContext) -> None:
-    replies = _curl_loop(lab, FRONTEND_URL, 6)
-    seen = {reply.body for reply in replies if reply.code == 200}
-    missing = [name for name in BACKENDS if name not in seen]
-    if missing:
+    replies: list[Reply] = []
+
+    def both_backends_answer() -> bool:
+        replies[:] = _curl_loop(lab, FRONTEND_URL, 6)
+        seen = {reply.body for reply in replies if reply.code == 200}
+        return all(name in seen for name in BACKENDS)
+
+    # A backend that just (re)booted stays out of the rotation until HAProxy's health checks
+    # pass again (rise x inter, 4 s by default): give the rotation that long to settle.
+    if not wait_until(both_backends_answer, ROTATION_SETTLE, interval=2):
+        seen = {reply.body for reply in replies if reply.code == 200}
+        missing = [name for name in BACKENDS if name not in seen]
         zh_list, en_list = _describe(replies)
         down = [name for name in missing if _get(lab, f"http://{name}/").code != 200]
         zh_note = f"（{'、'.join(down)} 本身也无法访问）" if down else ""
