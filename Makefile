@@ -22,9 +22,9 @@ demo: bootstrap
 # containers); Molecule scenarios run one after another (their platforms share names).
 test: bootstrap lint
 	$(VENV)/pytest -p no:cacheprovider tests/unit
-	$(VENV)/pytest -p no:cacheprovider -n 3 --dist loadgroup --durations 0 tests/integration
+	$(VENV)/pytest -p no:cacheprovider -n 3 --dist loadgroup --durations 0 -rP tests/integration
 
-# Every Molecule scenario, the role-* ones too (make test runs the lab scenarios only).
+# Every Molecule scenario: each lab's and each role's (make test runs lb-haproxy's only).
 molecule: bootstrap
 	CLOUDLAB_MOLECULE=all $(VENV)/pytest -p no:cacheprovider --durations 0 tests/integration/test_molecule.py
 
