@@ -16,8 +16,8 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.xdist_group("mol
 ALL_SCENARIOS = sorted(p.name for p in (REPO / "molecule").iterdir() if (p / "molecule.yml").is_file())
 # `make test` (CI) runs lb-haproxy's scenario: Molecule converges setup + solve and verifies with
 # the lab's own rubric, the path every lab scenario takes. Every lab is proven by `cloudlab
-# selftest` in CI; the other lab scenarios and the role-* scenarios (about 45 minutes on two
-# cores) run with `make molecule` (CLOUDLAB_MOLECULE=all).
+# selftest` in CI; the other lab scenarios and the role-* scenarios (1-7 minutes each on
+# two cores) run with `make molecule` (CLOUDLAB_MOLECULE=all).
 CI_SCENARIOS = ("lb-haproxy",)
 SCENARIOS = [name for name in ALL_SCENARIOS if os.environ.get("CLOUDLAB_MOLECULE") == "all" or name in CI_SCENARIOS]
 
