@@ -13,13 +13,13 @@ or track_process, FAULT or weight) that behaves as the task sheet asks earns the
 from __future__ import annotations
 
 import ipaddress
-import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from cloudlab.grading.api import Fail, check, expect, wait_until
 from cloudlab.grading.context import LabContext
+from cloudlab.grading.probes import HttpReply, http_get
 
 MASTER, BACKUP = "lb1", "lb2"
 BALANCERS = (MASTER, BACKUP)
@@ -49,14 +49,6 @@ Text2 = tuple[str, str]  # the same words in zh and en
 
 
 @dataclass(frozen=True)
-class Reply:
-    """One HTTP answer as curl on the client saw it (``code`` 0: no HTTP answer at all)."""
-
-    code: int
-    body: str
-
-
-@dataclass(frozen=True)
 class Sample:
     """One probe request: when it started (epoch seconds, the client's clock) and its status."""
 
@@ -70,10 +62,8 @@ def _vip(lab: LabContext) -> str:
     return str(network.network_address + int(lab.params["vip_host"]))
 
 
-def _get(lab: LabContext, url: str) -> Reply:
-    result = lab.host(CLIENT).run(f"curl -s --max-time {CURL_TIMEOUT} -w '\\n%{{http_code}}' {shlex.quote(url)}")
-    body, _, code = result.stdout.rpartition("\n")
-    return Reply(int(code) if code.strip().isdigit() else 0, body.strip())
+def _get(lab: LabContext, url: str) -> HttpReply:
+    return http_get(lab.host(CLIENT), url, timeout=CURL_TIMEOUT)
 
 
 def _holds(lab: LabContext, host: str, vip: str) -> bool:

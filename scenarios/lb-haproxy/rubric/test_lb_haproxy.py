@@ -9,10 +9,10 @@ style that behaves correctly (one ``listen`` section, ``frontend``/``backend``, 
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
 
 from cloudlab.grading.api import Fail, check, expect, wait_until
 from cloudlab.grading.context import LabContext
+from cloudlab.grading.probes import HttpReply, http_get
 
 LB = "lb1"
 CLIENT = "client"
@@ -25,15 +25,7 @@ ROTATION_SETTLE = 10  # seconds for a freshly booted backend to rejoin the rotat
 RECOVERY_BOUND = 40  # seconds to wait for web1 to come back after the failover check
 
 
-@dataclass(frozen=True)
-class Reply:
-    """One HTTP answer as curl on the client saw it (``code`` 0: no HTTP answer at all)."""
-
-    code: int
-    body: str
-
-
-def _curl_loop(lab: LabContext, url: str, count: int, *, stop_on_error: bool = False) -> list[Reply]:
+def _curl_loop(lab: LabContext, url: str, count: int, *, stop_on_error: bool = False) -> list[HttpReply]:
     """Send ``count`` separate GET requests from the client in one shell call (one docker exec)."""
     stop = '[ "$code" = 200 ] || break' if stop_on_error else ":"
     script = (
@@ -47,19 +39,17 @@ def _curl_loop(lab: LabContext, url: str, count: int, *, stop_on_error: bool = F
     replies = []
     for line in result.stdout.splitlines():
         code, _, body = line.partition("\t")
-        replies.append(Reply(int(code) if code.isdigit() else 0, body.strip()))
+        replies.append(HttpReply(int(code) if code.isdigit() else 0, body.strip()))
     return replies
 
 
-def _get(lab: LabContext, url: str, user: str | None = None, password: str | None = None) -> Reply:
+def _get(lab: LabContext, url: str, user: str | None = None, password: str | None = None) -> HttpReply:
     """One GET from the client; with ``user`` it sends HTTP basic-auth credentials."""
-    auth = f"-u {shlex.quote(f'{user}:{password}')} " if user is not None else ""
-    result = lab.host(CLIENT).run(f"curl -s --max-time {CURL_TIMEOUT} {auth}-w '\\n%{{http_code}}' {shlex.quote(url)}")
-    body, _, code = result.stdout.rpartition("\n")
-    return Reply(int(code) if code.strip().isdigit() else 0, body)
+    auth = ("-u", f"{user}:{password}") if user is not None else ()
+    return http_get(lab.host(CLIENT), url, *auth, timeout=CURL_TIMEOUT)
 
 
-def _describe(replies: list[Reply]) -> tuple[str, str]:
+def _describe(replies: list[HttpReply]) -> tuple[str, str]:
     """The answers as a short zh/en list for a failure reason: ``200 web1, 503, 无响应``."""
     zh, en = [], []
     for reply in replies:
@@ -170,6 +160,8 @@ def test_lb_answers(lab: LabContext) -> None:
     )
 
 
+# A backend that just (re)booted stays out of the rotation until HAProxy's health checks pass
+# again (rise x inter, 4 s by default): the check is retried that long before it fails.
 @check(
     id="lb-round-robin",
     points=3,
@@ -178,20 +170,13 @@ def test_lb_answers(lab: LabContext) -> None:
         "zh": "请求被轮流分发到 web1 和 web2",
         "en": "requests are shared between web1 and web2",
     },
+    wait=ROTATION_SETTLE,
 )
 def test_lb_round_robin(lab: LabContext) -> None:
-    replies: list[Reply] = []
-
-    def both_backends_answer() -> bool:
-        replies[:] = _curl_loop(lab, FRONTEND_URL, 6)
-        seen = {reply.body for reply in replies if reply.code == 200}
-        return all(name in seen for name in BACKENDS)
-
-    # A backend that just (re)booted stays out of the rotation until HAProxy's health checks
-    # pass again (rise x inter, 4 s by default): give the rotation that long to settle.
-    if not wait_until(both_backends_answer, ROTATION_SETTLE, interval=2):
-        seen = {reply.body for reply in replies if reply.code == 200}
-        missing = [name for name in BACKENDS if name not in seen]
+    replies = _curl_loop(lab, FRONTEND_URL, 6)
+    seen = {reply.body for reply in replies if reply.code == 200}
+    missing = [name for name in BACKENDS if name not in seen]
+    if missing:
         zh_list, en_list = _describe(replies)
         down = [name for name in missing if _get(lab, f"http://{name}/").code != 200]
         zh_note = f"（{'、'.join(down)} 本身也无法访问）" if down else ""
@@ -274,7 +259,7 @@ def test_lb_failover(lab: LabContext) -> None:
             zh=f"故障切换测试前 {FRONTEND_URL} 已无法正常访问；收到：{zh_list}",
             en=f"{FRONTEND_URL} did not work even before web1 was stopped; got: {en_list}",
         )
-    last: list[list[Reply]] = [[]]
+    last: list[list[HttpReply]] = [[]]
     try:
         web1.run("systemctl stop nginx")
 

@@ -10,10 +10,10 @@ table or several, any route mechanism on app) that behaves correctly earns the p
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
 
 from cloudlab.grading.api import Fail, check, expect, wait_until
 from cloudlab.grading.context import LabContext
+from cloudlab.grading.probes import HttpReply, http_get
 
 CURL_TIMEOUT = 5  # seconds for one request
 SCAN_TIMEOUT = 2  # seconds nc waits for one port (filtered ports take this long)
@@ -23,22 +23,8 @@ RESTART_BOUND = 20  # seconds the gateway has to work again once gw and app fini
 SCAN_PORTS = (22, 80, 443, 3000, 3306, 5000, 8000, 8080, 8081, 8088, 9080)
 
 
-@dataclass(frozen=True)
-class Reply:
-    """One curl result: ``error`` holds curl's own message when it got no HTTP answer."""
-
-    code: int
-    body: str
-    error: str
-
-
-def _curl(lab: LabContext, host: str, url: str) -> Reply:
-    result = lab.host(host).run(f"curl -sS --max-time {CURL_TIMEOUT} -w '\\n%{{http_code}}' {shlex.quote(url)}")
-    body, _, code = result.stdout.rpartition("\n")
-    error = result.stderr.strip().splitlines()[-1][:200] if result.rc != 0 and result.stderr.strip() else ""
-    if result.rc != 0 and not error:
-        error = f"curl exit code {result.rc}"
-    return Reply(int(code) if code.strip().isdigit() else 0, body.strip(), error)
+def _curl(lab: LabContext, host: str, url: str) -> HttpReply:
+    return http_get(lab.host(host), url, timeout=CURL_TIMEOUT)
 
 
 def _gw_outside(lab: LabContext) -> str:
